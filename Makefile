@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
-.PHONY: setup demo test lint typecheck bench clean
+.PHONY: setup demo test lint typecheck bench clean browser
 
 setup: $(STAMP)
 
@@ -25,7 +25,11 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy twin
 
-test: lint typecheck
+# Headless Chromium renders the report in tests/test_report.py (CI runs as root).
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+test: lint typecheck browser
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest
 
 bench: setup

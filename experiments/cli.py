@@ -7,14 +7,25 @@ the file, the field path and what was expected, and exit status 2; nothing is wr
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+from pydantic import ValidationError
+
+from experiments.campaign import run_campaign
+from experiments.executors import make_executor
+from experiments.outputs import write_outputs
 from experiments.runs import run_scenario, write_run
+from experiments.sensitivity import analyze_sensitivity
+from experiments.spec import ExperimentSpec, ResolvedExperiment, load_experiment, resolve_experiment
+from experiments.store import ResultStore
 from experiments.table import format_kpi_table
 from scenarios import BUILTINS, ScenarioError, build_model, dump_yaml, load
+from scenarios.safe_yaml import YamlInputError, read_yaml
 
 __all__ = ["main"]
 
@@ -63,7 +74,65 @@ def _parser() -> argparse.ArgumentParser:
     kpis = commands.add_parser("kpis", help="list a scenario's KPIs with units")
     _scenario_arguments(kpis)
     kpis.set_defaults(handler=_kpis)
+
+    compare = commands.add_parser(
+        "compare", help="compare policies against the scenario, over replications"
+    )
+    compare.add_argument("scenario", help="built-in name or YAML path (the baseline)")
+    compare.add_argument(
+        "--policy", action="append", default=[], metavar="FILE", help="policy overlay (repeat)"
+    )
+    compare.add_argument("--days", type=_positive_float, help="simulated days per replication")
+    reps = compare.add_mutually_exclusive_group()
+    reps.add_argument("--reps", type=_count, help="replications per policy (default 10)")
+    reps.add_argument(
+        "--precision",
+        type=_positive_float,
+        metavar="HALF_WIDTH",
+        help="replicate until the 95%% CI half-width of each --kpi is at most this",
+    )
+    compare.add_argument(
+        "--kpi", action="append", default=[], help="KPI for --precision (default overflow rate)"
+    )
+    compare.add_argument("--seed", type=_seed, default=1, help="base seed (default 1)")
+    _campaign_arguments(compare)
+    compare.set_defaults(handler=_compare)
+
+    experiment = commands.add_parser("experiment", help="run an experiment file")
+    experiment.add_argument("file", type=Path, help="experiment YAML")
+    _campaign_arguments(experiment)
+    experiment.set_defaults(handler=_experiment)
+
+    report = commands.add_parser("report", help="write the report of a result store")
+    report.add_argument("store", type=Path, help="DuckDB result store")
+    report.add_argument("--out", type=Path, required=True, help="output folder")
+    report.set_defaults(handler=_report)
+
+    sensitivity = commands.add_parser("sensitivity", help="Sobol or Morris sensitivity of a KPI")
+    sensitivity.add_argument("scenario", help="built-in name or YAML path")
+    sensitivity.add_argument("--params", type=Path, required=True, help="parameters YAML")
+    sensitivity.add_argument("--kpi", required=True, help="the KPI to explain")
+    sensitivity.add_argument("--method", choices=("sobol", "morris"), default="sobol")
+    sensitivity.add_argument("--days", type=_positive_float, help="simulated days per run")
+    sensitivity.add_argument("--reps", type=_count, default=2, help="replications per point")
+    sensitivity.add_argument("--seed", type=_seed, default=1, help="base seed (default 1)")
+    _campaign_arguments(sensitivity)
+    sensitivity.set_defaults(handler=_sensitivity)
     return parser
+
+
+def _campaign_arguments(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers", type=_count, default=None, help="local worker processes (default: cores)"
+    )
+    where.add_argument(
+        "--cluster", metavar="ADDR", help="Dask scheduler tcp://HOST:PORT, or 'local'"
+    )
+    parser.add_argument("--store", type=Path, help="result store (default OUT/results.duckdb)")
+    parser.add_argument("--resume", action="store_true", help="run only what the store lacks")
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _scenario_arguments(parser: argparse.ArgumentParser) -> None:
@@ -93,6 +162,12 @@ def _positive_float(text: str) -> float:
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"expected a positive number of days, got {text!r}")
     return value
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return int(text)
 
 
 def _seed(text: str) -> int:
@@ -171,6 +246,127 @@ def _kpis(args: argparse.Namespace) -> int:
     for kpi in declared:
         print(f"{kpi.name:<{width}}  {kpi.unit:<{unit_w}}  {kpi.description}")
     return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    names = [Path(p).stem for p in args.policy]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ScenarioError("--policy", "", f"policy file names must differ: {repeated}")
+    replications: Any = args.reps or 10
+    if args.precision is not None:
+        targets = {kpi: args.precision for kpi in (args.kpi or ["lockers.overflow_rate"])}
+        replications = {"until": targets}
+    label = Path(args.scenario).stem
+    data = {
+        "name": f"compare-{label}",
+        "scenarios": [
+            str(Path(args.scenario).resolve()) if _is_path(args.scenario) else args.scenario
+        ],
+        "policies": {
+            name: str(Path(p).resolve()) for name, p in zip(names, args.policy, strict=True)
+        },
+        "replications": replications,
+        "days": args.days,
+        "seed": args.seed,
+    }
+    experiment = resolve_experiment(_validated(data, "twin compare"), "twin compare")
+    return _campaign(experiment, args)
+
+
+def _experiment(args: argparse.Namespace) -> int:
+    return _campaign(load_experiment(args.file), args)
+
+
+def _sensitivity(args: argparse.Namespace) -> int:
+    params = _read_params(args.params, args.method)
+    data = {
+        "name": f"sensitivity-{Path(args.scenario).stem}",
+        "scenarios": [
+            str(Path(args.scenario).resolve()) if _is_path(args.scenario) else args.scenario
+        ],
+        "factors": params["factors"],
+        "design": {k: v for k, v in params.items() if k != "factors"} | {"kind": args.method},
+        "replications": args.reps if args.reps >= 2 else 2,
+        "days": args.days,
+        "seed": args.seed,
+        "kpis": [args.kpi],
+    }
+    experiment = resolve_experiment(_validated(data, str(args.params)), str(args.params))
+    spec = experiment.spec
+    store_path = _store_path(args)
+    executor = make_executor(args.workers or _default_workers(), args.cluster)
+    with executor, ResultStore(store_path) as store:
+        run_campaign(experiment, store, executor, show_progress=not args.quiet)
+        indices = analyze_sensitivity(store.kpis(), spec.factors, spec.design, args.kpi, spec.seed)
+        args.out.mkdir(parents=True, exist_ok=True)
+        indices.to_csv(args.out / "sensitivity.csv", index=False)
+        write_outputs(store, args.out, sensitivity=indices)
+    print(indices.to_string(index=False))
+    print(f"\nresults in {args.out}/")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    if not args.store.is_file():
+        raise ScenarioError(str(args.store), "", "no such result store")
+    with ResultStore(args.store) as store:
+        report = write_outputs(store, args.out)
+    print(f"report: {report}")
+    return 0
+
+
+def _campaign(experiment: ResolvedExperiment, args: argparse.Namespace) -> int:
+    store_path = _store_path(args)
+    executor = make_executor(args.workers or _default_workers(), args.cluster)
+    with executor, ResultStore(store_path) as store:
+        summary = run_campaign(experiment, store, executor, show_progress=not args.quiet)
+        report = write_outputs(store, args.out)
+    if not args.quiet:
+        print(
+            f"{summary.stored} replications run, {summary.already_stored} already stored, "
+            f"{summary.wall_seconds:.1f} s; warm-up {summary.warmup_days:.2f} days"
+        )
+        print(f"comparison: {args.out / 'comparison.csv'}\nreport: {report}")
+    return 0
+
+
+def _store_path(args: argparse.Namespace) -> Path:
+    path: Path = args.store or args.out / "results.duckdb"
+    if path.exists() and not args.resume:
+        raise FileExistsError(f"result store {path} exists: pass --resume to continue it")
+    return path
+
+
+def _default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def _is_path(source: str) -> bool:
+    return source not in BUILTINS
+
+
+def _validated(data: dict[str, Any], label: str) -> ExperimentSpec:
+    try:
+        return ExperimentSpec.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        loc = ".".join(str(p) for p in error["loc"])
+        raise ScenarioError(label, loc, error["msg"]) from None
+
+
+def _read_params(path: Path, method: str) -> dict[str, Any]:
+    try:
+        data = read_yaml(path)
+    except YamlInputError as exc:
+        raise ScenarioError(str(path), "", str(exc)) from None
+    allowed = {"factors", "samples", "trajectories", "levels"}
+    if not isinstance(data, dict) or "factors" not in data:
+        raise ScenarioError(str(path), "", "expected a mapping with 'factors'")
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ScenarioError(str(path), unknown[0], "unknown field")
+    return data
 
 
 if __name__ == "__main__":

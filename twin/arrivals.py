@@ -7,6 +7,7 @@ times are independent uniforms on the piece. No thinning, no per-arrival loop.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -31,6 +32,8 @@ def piecewise_poisson(
     """Sorted arrival times for rate ``rates[i]`` on [breakpoints[i], breakpoints[i+1])."""
     if len(breakpoints) != len(rates) + 1:
         raise ValueError("need one more breakpoint than rates")
+    if any(b <= a for a, b in itertools.pairwise(breakpoints)):
+        raise ValueError("breakpoints must increase")
     pieces = [
         poisson_times(rng, lo, hi, rate)
         for lo, hi, rate in zip(breakpoints[:-1], breakpoints[1:], rates, strict=True)

@@ -1,8 +1,9 @@
 """Conformance check for models, for users' own test suites.
 
 ``check_model(make_model)`` runs a model twice with one seed and once with another,
-and fails if the same seed gives different KPIs, a declared KPI is missing, or the run
-touched Python's or NumPy's global random state.
+and fails if the same seed gives different KPIs, a different seed changes nothing (the
+model ignores its seed; pass ``stochastic=False`` for a deterministic model), a declared
+KPI is missing, or the run touched Python's or NumPy's global random state.
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ class ConformanceError(AssertionError):
 
 
 def check_model(
-    make_model: Callable[[], Model], *, seed: int = 1, horizon: float | None = None
+    make_model: Callable[[], Model],
+    *,
+    seed: int = 1,
+    horizon: float | None = None,
+    stochastic: bool = True,
 ) -> None:
     """Raise ``ConformanceError`` if the model breaks a rule of the seam."""
     python_state = random.getstate()
@@ -40,6 +45,12 @@ def check_model(
         raise ConformanceError(f"same seed gave different KPIs: {diff}")
     if not first.series.equals(second.series):
         raise ConformanceError("same seed gave different time series")
+    if stochastic:
+        other = simulate(make_model(), seed=seed + 1, horizon=horizon)
+        if _same_kpis(first.kpis, other.kpis) and first.series.equals(other.series):
+            raise ConformanceError(
+                f"seeds {seed} and {seed + 1} gave identical results: is the seed used?"
+            )
     model = make_model()
     missing = [kpi.name for kpi in model.kpis if kpi.name not in first.kpis]
     if missing:

@@ -24,11 +24,20 @@ class ModelError(RuntimeError):
 
 @dataclass(frozen=True)
 class KPI:
-    """A declared outcome: dotted name, unit and one line of meaning."""
+    """A declared outcome: dotted name, unit, one line of meaning, and which way is better.
+
+    ``better`` is "lower", "higher" or None (no preference, e.g. a count of arrivals);
+    reports use it to say "better" or "worse" rather than "higher" or "lower".
+    """
 
     name: str
     unit: str
     description: str
+    better: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.better not in (None, "lower", "higher"):
+            raise ValueError(f"KPI {self.name}: better must be 'lower', 'higher' or None")
 
 
 @runtime_checkable

@@ -23,15 +23,18 @@ __all__ = ["Counter", "Level", "Tally"]
 
 
 class Counter:
-    """A named count of events."""
+    """A running total: a count of events, or a sum such as fees or courier seconds."""
 
     __slots__ = ("value",)
 
     def __init__(self) -> None:
-        self.value = 0
+        self.value = 0.0
 
-    def add(self, n: int = 1) -> None:
+    def add(self, n: float = 1) -> None:
         self.value += n
+
+    def clear(self) -> None:
+        self.value = 0.0
 
 
 class Tally:
@@ -43,12 +46,18 @@ class Tally:
         if exact_limit < 1:
             raise ValueError("exact_limit must be positive")
         self.exact_limit = exact_limit
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every observation (used at the end of a warm-up)."""
         self.count = 0
         self.total = 0.0
         self.min = math.inf
         self.max = -math.inf
         self._values: array[float] | None = array("d")
-        self._sketch: dict[int, int] = {}
+        # Sketch: bucket key -> count, separately for positive and negative values.
+        self._positive: dict[int, int] = {}
+        self._negative: dict[int, int] = {}
         self._zeros = 0
 
     @property
@@ -78,14 +87,38 @@ class Tally:
             self._sketch_add(x)
 
     def _sketch_add(self, x: float) -> None:
-        if x <= 0:
+        if x == 0:
             self._zeros += 1
             return
-        key = math.floor(math.log(x, self.GAMMA))
-        self._sketch[key] = self._sketch.get(key, 0) + 1
+        side = self._positive if x > 0 else self._negative
+        key = math.floor(math.log(abs(x), self.GAMMA))
+        side[key] = side.get(key, 0) + 1
 
     def mean(self) -> float:
         return self.total / self.count if self.count else math.nan
+
+    def points(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Sorted values and their weights: the observations (weight 1) while exact,
+        else one representative per sketch bucket weighted by its count. The size is
+        bounded by the number of buckets, not of observations."""
+        if self._values is not None:
+            data = np.sort(np.frombuffer(self._values, dtype=float))
+            return data, np.ones_like(data)
+        gamma = self.GAMMA
+
+        def rep(key: int) -> float:
+            return 2 * gamma ** (key + 1) / (gamma + 1)
+
+        negative = sorted(self._negative, reverse=True)
+        positive = sorted(self._positive)
+        zeros = [0.0] * bool(self._zeros)
+        values = [-rep(k) for k in negative] + zeros + [rep(k) for k in positive]
+        weights = (
+            [self._negative[k] for k in negative]
+            + [self._zeros] * bool(self._zeros)
+            + [self._positive[k] for k in positive]
+        )
+        return np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
 
     def quantile(self, q: float) -> float:
         """The q-quantile (linear interpolation while exact; sketch estimate after)."""
@@ -95,32 +128,20 @@ class Tally:
             return math.nan
         if self._values is not None:
             return float(np.quantile(np.frombuffer(self._values, dtype=float), q))
+        values, weights = self.points()
         rank = q * (self.count - 1)
-        seen = self._zeros
-        if rank < seen:
-            return 0.0
-        for key in sorted(self._sketch):
-            seen += self._sketch[key]
-            if rank < seen:
-                return 2 * self.GAMMA ** (key + 1) / (self.GAMMA + 1)
-        return self.max
-
-    def values(self) -> npt.NDArray[np.float64]:
-        """The observations (exact mode) or bucket representatives repeated by count."""
-        if self._values is not None:
-            return np.frombuffer(self._values, dtype=float).copy()
-        keys = sorted(self._sketch)
-        reps = [2 * self.GAMMA ** (k + 1) / (self.GAMMA + 1) for k in keys]
-        counts = [self._sketch[k] for k in keys]
-        return np.concatenate([np.zeros(self._zeros), np.repeat(reps, counts)])
+        index = int(np.searchsorted(np.cumsum(weights), rank, side="right"))
+        return float(values[min(index, values.size - 1)])
 
     def histogram(self, bins: int = 60, upper: float | None = None) -> dict[str, list[float]]:
-        """Counts in ``bins`` equal bins on [0, upper], values above it in the last bin."""
-        data = self.values()
-        top = upper if upper is not None else (float(np.quantile(data, 0.99)) if data.size else 1)
-        top = top if top > 0 else 1.0
-        edges = np.linspace(0.0, top, bins + 1)
-        counts, _ = np.histogram(np.minimum(data, top), bins=edges)
+        """Counts in ``bins`` equal bins from min(0, smallest) to ``upper`` (default: the
+        99th percentile); values above it are counted in the last bin."""
+        values, weights = self.points()
+        low = min(0.0, float(self.min)) if self.count else 0.0
+        top = upper if upper is not None else (self.quantile(0.99) if self.count else 1.0)
+        top = top if top > low else low + 1.0
+        edges = np.linspace(low, top, bins + 1)
+        counts, _ = np.histogram(np.minimum(values, top), bins=edges, weights=weights)
         return {
             "lower": edges[:-1].tolist(),
             "upper": edges[1:].tolist(),
@@ -136,26 +157,56 @@ class Level:
         "_bucket",
         "_bucket_area",
         "_bucket_end",
+        "_created",
         "_current_area",
+        "_first_end",
         "_t",
+        "first_bucket",
         "peak",
         "start",
         "value",
     )
 
-    def __init__(self, start: float = 0.0, initial: float = 0.0, bucket: float = HOUR) -> None:
+    def __init__(
+        self, start: float = 0.0, initial: float = 0.0, bucket: float = HOUR, origin: float = 0.0
+    ) -> None:
+        """Buckets are aligned to ``origin`` (the run's start), whenever the level starts:
+        bucket ``first_bucket`` is the one containing ``start``."""
+        if start < origin:
+            raise ValueError("a level cannot start before its origin")
         self.start = start
         self.value = initial
         self.peak = initial
         self._t = start
         self._area = 0.0
         self._bucket = bucket
-        self._bucket_end = start + bucket
+        self.first_bucket = math.floor((start - origin) / bucket)
+        self._created = start
+        self._first_end = origin + (self.first_bucket + 1) * bucket
+        self._bucket_end = self._first_end
         self._bucket_area: array[float] = array("d")
         self._current_area = 0.0
 
     def add(self, t: float, delta: float) -> None:
+        t0 = self._t
+        if t0 <= t <= self._bucket_end:
+            # Hot path (most updates): no bucket boundary crossed since the last one.
+            step = self.value * (t - t0)
+            self._area += step
+            self._current_area += step
+            self._t = t
+            value = self.value = self.value + delta
+            if value > self.peak:
+                self.peak = value
+            return
         self.set(t, self.value + delta)
+
+    def clear(self, t: float) -> None:
+        """Restart the mean and peak at time ``t`` (end of a warm-up); buckets are kept."""
+        self.advance(t)
+        self.start = t
+        self._area = 0.0
+        self.peak = self.value
 
     def set(self, t: float, value: float) -> None:
         self.advance(t)
@@ -189,10 +240,17 @@ class Level:
         return self._area / span if span > 0 else self.value
 
     def bucket_means(self, now: float) -> npt.NDArray[np.float64]:
-        """Time-average within each bucket up to ``now`` (the last may be partial)."""
+        """Time-average within each bucket from ``first_bucket`` up to ``now``.
+
+        The first bucket is averaged over the part after the level's creation and the
+        last over the part before ``now``, so partial buckets are not diluted.
+        """
         self.advance(now)
-        full = np.frombuffer(self._bucket_area, dtype=float) / self._bucket
-        partial = now - (self._bucket_end - self._bucket)
-        if partial > 1e-9:
-            return np.append(full, self._current_area / partial)
-        return full.copy()
+        areas = np.append(np.frombuffer(self._bucket_area, dtype=float), self._current_area)
+        ends = self._first_end + self._bucket * np.arange(areas.size)
+        starts = ends - self._bucket
+        starts[0] = max(starts[0], self._created)
+        covered = np.minimum(ends, now) - starts
+        if covered[-1] <= 1e-9:
+            areas, covered = areas[:-1], covered[:-1]
+        return np.asarray(areas / covered, dtype=float)

@@ -172,7 +172,8 @@ def _check_graph(graph: nx.Graph) -> None:
             data["households"] = int(households)
     for a, b, data in graph.edges(data=True):
         length = data.get("length_m")
-        if not isinstance(length, (int, float)) or not math.isfinite(length) or length < 0:
+        numeric = isinstance(length, int | float) and not isinstance(length, bool)
+        if not numeric or not math.isfinite(length) or length < 0:
             raise LayoutError(f"edge {a!r}-{b!r}: needs numeric 'length_m' >= 0")
     if not any(d["kind"] == "building" for _, d in graph.nodes(data=True)):
         raise LayoutError("layout has no building")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
@@ -47,16 +46,30 @@ class World:
 
     def level(self, name: str, initial: float = 0.0) -> Level:
         if name not in self.levels:
-            self.levels[name] = Level(start=self.now, initial=initial, bucket=HOUR)
+            self.levels[name] = Level(start=self.now, initial=initial, bucket=HOUR, origin=0.0)
         return self.levels[name]
+
+    def clear_statistics(self) -> None:
+        """Reset every probe at the current time: what came before is warm-up.
+
+        Hourly series are kept whole (a person wants to see the warm-up too); means,
+        peaks, counts and tallies restart from now.
+        """
+        for counter in self.counters.values():
+            counter.clear()
+        for tally in self.tallies.values():
+            tally.clear()
+        for level in self.levels.values():
+            level.clear(self.now)
 
     def series_frame(self) -> pd.DataFrame:
         """All levels as one tidy frame: time (start of hour), series, value (hour mean)."""
         frames = []
         for name in sorted(self.levels):
-            means = self.levels[name].bucket_means(self.now)
-            hours = max(math.ceil(self.now / HOUR), len(means))
-            times = pd.date_range(self.calendar.start, periods=hours, freq="h")[: len(means)]
+            level = self.levels[name]
+            means = level.bucket_means(self.now)
+            first = self.calendar.start + pd.Timedelta(hours=level.first_bucket)
+            times = pd.date_range(first, periods=len(means), freq="h")
             frames.append(pd.DataFrame({"time": times, "series": name, "value": means}))
         if not frames:
             return pd.DataFrame(

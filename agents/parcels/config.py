@@ -174,8 +174,23 @@ class PickupConfig(_Section):
 
     delay_hours: Distribution = Lognormal(median=8.0, sigma=1.0)
     forgotten_share: Share = 0.025
-    fee_response: Share = Field(
-        default=0.3,
-        description="share of residents who would pass the free window but hurry to beat it",
+    fee_sensitivity_per_cny: float = Field(
+        default=0.7133,
+        ge=0,
+        allow_inf_nan=False,
+        description=(
+            "how strongly residents react to the overdue fee: a resident who would pass "
+            "the free window hurries to beat it with probability 1 - exp(-s x fee per 12 h)"
+        ),
     )
+
+    def hurry_probability(self, fee_per_12h_cny: float) -> float:
+        """Share of would-be-overdue residents who collect before the free window ends.
+
+        The default s = -ln(0.7) / 0.5 CNY reproduces DOMAIN 1d: at Hive Box's 0.5 CNY per
+        12 h the survival beyond the free window is multiplied by 0.7. A dearer fee
+        hurries more residents; no fee hurries nobody.
+        """
+        return 1.0 - math.exp(-self.fee_sensitivity_per_cny * fee_per_12h_cny)
+
     pickup_seconds: Distribution = Uniform(low=10, high=30)  # DOMAIN 1c

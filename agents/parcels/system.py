@@ -102,7 +102,7 @@ class _Run:
         for building in layout.buildings:
             buildings.extend([building] * layout.households(building))
         self.household_count = len(buildings)
-        self.walk = np.array([building_walks[b] for b in buildings], dtype=float)
+        self.walk = [building_walks[b] for b in buildings]  # seconds, [household][bank]
         order_of = {
             b: tuple(sorted(range(len(self.banks)), key=lambda i, b=b: (building_walks[b][i], i)))
             for b in layout.buildings
@@ -118,11 +118,13 @@ class _Run:
         fees = cfg.fees
         self.fees_active = fees.active and math.isfinite(fees.free_hours)
         self.free_window = fees.free_hours * HOUR
+        self.hurry = spec.pickup.hurry_probability(fees.per_12h_cny) if self.fees_active else 0.0
         self.retry_queue: list[tuple[Any, ...]] = []
         self.dwell = world.tally("parcels.dwell_hours")
-        self.walks = world.tally("residents.walk_minutes")
-        self.counts = dict.fromkeys(
-            [
+        # Counters live in the world so that a warm-up clears them with every other probe.
+        self.counts = {
+            name: world.counter(f"parcels.{name}")
+            for name in (
                 "arrived",
                 "to_locker",
                 "to_pickup_point",
@@ -135,76 +137,77 @@ class _Run:
                 "picked_up",
                 "returned",
                 "overdue",
-            ],
-            0,
-        )
-        self.fee_revenue = 0.0
-        self.deposit_seconds = 0.0
+            )
+        }
+        self.fee_revenue = world.counter("lockers.fee_revenue_cny")
+        self.deposit_seconds = world.counter("couriers.deposit_seconds")
+        self.walk_seconds = world.counter("residents.walk_seconds")
 
     # -- arrivals -------------------------------------------------------------------
     def courier(self) -> Generator[simpy.Event, Any, None]:
-        """Each day, each wave: re-offer held parcels, then deliver the wave's parcels."""
+        """Each day, each wave: re-offer held parcels, then deliver the wave's parcels.
+
+        Wave hours are clock hours: the first day starts at the midnight before the
+        scenario start, and a wave already under way at the start is delivered from then.
+        """
         calendar = self.world.calendar
         waves = sorted(self.spec.parcels.waves, key=lambda w: w.start_hour)
-        day_start = 0.0
+        day_start = calendar.midnight_before(0.0)
         while True:
             factor = calendar.multiplier(calendar.date_of(day_start))
             daily = self.household_count * self.spec.parcels.per_household_per_day * factor
             for wave in waves:
                 start, end = day_start + wave.start_hour * HOUR, day_start + wave.end_hour * HOUR
+                if end <= self.env.now:
+                    continue
+                rate = daily * wave.share / (end - start)
+                start = max(start, self.env.now)
                 if start > self.env.now:
                     yield self.env.timeout(start - self.env.now)
                 self._reoffer()
-                rate = daily * wave.share / (end - start)
                 times = piecewise_poisson(
                     self.world.streams("parcels.arrivals"), (start, end), (rate,)
                 )
-                batch = self._draw(len(times))
-                for i, t in enumerate(times):
+                channels, parcels = self._draw(len(times))
+                for t, u, parcel in zip(times.tolist(), channels, parcels, strict=True):
                     if t > self.env.now:
                         yield self.env.timeout(t - self.env.now)
-                    self._arrive(batch, i)
+                    self._arrive(u, parcel)
             day_start += DAY
 
-    def _draw(self, n: int) -> dict[str, np.ndarray]:
+    def _draw(self, n: int) -> tuple[list[float], list[tuple[Any, ...]]]:
+        """Channel uniforms and parcel tuples for ``n`` arrivals, drawn as vectors.
+
+        A parcel is (household, size, delay s, pickup service s, forgotten, fee uniform,
+        deposit s, tries). Plain Python tuples: cheaper per parcel than numpy scalars.
+        """
         stream = self.world.streams
         parcels, pickup = self.spec.parcels, self.spec.pickup
         mix = parcels.size_mix
-        return {
-            "household": stream("parcels.recipients").integers(0, self.household_count, n),
-            "size": np.searchsorted(
-                np.cumsum([mix.S, mix.M]), stream("parcels.sizes").random(n), side="right"
-            ),
-            "channel": stream("parcels.channels").random(n),
-            "delay": pickup.delay_hours.sample(stream("residents.pickup_delay"), n) * HOUR,
-            "service": pickup.pickup_seconds.sample(stream("residents.pickup_service"), n),
-            "forgotten": stream("residents.forgetting").random(n) < pickup.forgotten_share,
-            "fee_u": stream("residents.fee_response").random(n),
-            "deposit": parcels.deposit_seconds.sample(stream("couriers.deposit"), n),
-        }
-
-    def _arrive(self, batch: dict[str, np.ndarray], i: int) -> None:
-        counts = self.counts
-        counts["arrived"] += 1
-        channels = self.spec.parcels.channels
-        u = batch["channel"][i]
-        if u >= channels.locker:
-            key = (
-                "to_pickup_point" if u < channels.locker + channels.pickup_point else "to_doorstep"
-            )
-            counts[key] += 1
-            return
-        counts["to_locker"] += 1
-        parcel = (
-            int(batch["household"][i]),
-            int(batch["size"][i]),
-            float(batch["delay"][i]),
-            float(batch["service"][i]),
-            bool(batch["forgotten"][i]),
-            float(batch["fee_u"][i]),
-            float(batch["deposit"][i]),
-            0,
+        sizes = np.searchsorted(
+            np.cumsum([mix.S, mix.M]), stream("parcels.sizes").random(n), side="right"
         )
+        columns = (
+            stream("parcels.recipients").integers(0, self.household_count, n).tolist(),
+            sizes.tolist(),
+            (pickup.delay_hours.sample(stream("residents.pickup_delay"), n) * HOUR).tolist(),
+            pickup.pickup_seconds.sample(stream("residents.pickup_service"), n).tolist(),
+            (stream("residents.forgetting").random(n) < pickup.forgotten_share).tolist(),
+            stream("residents.fee_response").random(n).tolist(),
+            parcels.deposit_seconds.sample(stream("couriers.deposit"), n).tolist(),
+            [0] * n,
+        )
+        return stream("parcels.channels").random(n).tolist(), list(zip(*columns, strict=True))
+
+    def _arrive(self, u: float, parcel: tuple[Any, ...]) -> None:
+        counts = self.counts
+        counts["arrived"].value += 1
+        channels = self.spec.parcels.channels
+        if u >= channels.locker:
+            pickup_point = u < channels.locker + channels.pickup_point
+            counts["to_pickup_point" if pickup_point else "to_doorstep"].value += 1
+            return
+        counts["to_locker"].value += 1
         self._offer(parcel)
 
     # -- lockers ----------------------------------------------------------------------
@@ -224,12 +227,12 @@ class _Run:
         if rule == "retry" and tries < self.spec.lockers.max_retries:
             self.retry_queue.append((*parcel[:7], tries + 1))
             return
-        self.counts["overflowed"] += 1
-        self.counts["lost" if rule == "lost" else "overflow_to_pickup_point"] += 1
+        self.counts["overflowed"].value += 1
+        self.counts["lost" if rule == "lost" else "overflow_to_pickup_point"].value += 1
 
     def _reoffer(self) -> None:
         queue, self.retry_queue = self.retry_queue, []
-        self.counts["retries"] += len(queue)
+        self.counts["retries"].value += len(queue)
         for parcel in queue:
             self._offer(parcel)
 
@@ -240,50 +243,51 @@ class _Run:
         bank.free[slot] -= 1
         bank.occupancy.add(now, 1)
         self.total.add(now, 1)
-        self.counts["deposited"] += 1
-        self.deposit_seconds += deposit
+        self.counts["deposited"].value += 1
+        self.deposit_seconds.value += deposit
         if forgotten:
             if math.isfinite(self.max_hold):
                 self._schedule(self.max_hold, (bank_index, slot, _RELEASE_RETURNED, 0.0))
             return
-        walk = float(self.walk[household, bank_index])
+        walk = self.walk[household][bank_index]
         hold = delay + walk + service
-        if self.fees_active and hold > self.free_window and fee_u < self.spec.pickup.fee_response:
+        if hold > self.free_window and fee_u < self.hurry:
             # This resident hurries to beat the free window: done within its last hour.
-            early = fee_u / self.spec.pickup.fee_response * min(HOUR, self.free_window)
+            early = fee_u / self.hurry * min(HOUR, self.free_window)
             hold = max(self.free_window - early, walk + service)
         if hold > self.max_hold:
             self._schedule(self.max_hold, (bank_index, slot, _RELEASE_RETURNED, 0.0))
         else:
             self._schedule(hold, (bank_index, slot, _RELEASE_PICKED, walk))
 
-    def _schedule(self, delay: float, record: tuple[int, int, bool, float]) -> None:
-        self.env.timeout(delay, value=(self.env.now, *record)).callbacks.append(self._release)
+    def _schedule(self, hold: float, record: tuple[int, int, bool, float]) -> None:
+        # The hold travels with the event: recomputing it as (release - deposit) time
+        # would add rounding error right at fee boundaries.
+        self.env.timeout(hold, value=(hold, *record)).callbacks.append(self._release)
 
     def _release(self, event: simpy.Event) -> None:
-        deposited_at, bank_index, slot, picked, walk = event.value
+        dwell, bank_index, slot, picked, walk = event.value
         now = self.env.now
         bank = self.banks[bank_index]
         bank.free[slot] += 1
         bank.occupancy.add(now, -1)
         self.total.add(now, -1)
         if not picked:
-            self.counts["returned"] += 1
+            self.counts["returned"].value += 1
             return
-        self.counts["picked_up"] += 1
-        dwell = now - deposited_at
+        self.counts["picked_up"].value += 1
         self.dwell.add(dwell / HOUR)
-        self.walks.add(walk / 60)
+        self.walk_seconds.value += walk
         if self.fees_active and dwell > self.free_window:
             fees = self.spec.lockers.fees
             periods = math.ceil((dwell - self.free_window) / (12 * HOUR))
-            self.fee_revenue += min(fees.cap_cny, periods * fees.per_12h_cny)
-            self.counts["overdue"] += 1
+            self.fee_revenue.value += min(fees.cap_cny, periods * fees.per_12h_cny)
+            self.counts["overdue"].value += 1
 
     # -- results ----------------------------------------------------------------------
     def kpis(self) -> dict[str, float]:
         now = self.world.now
-        c = self.counts
+        c = {name: counter.value for name, counter in self.counts.items()}
         in_locker = sum(bank.occupied for bank in self.banks)
         occupancy_mean = self.total.mean(now)
         values = {f"parcels.{k}": float(v) for k, v in c.items() if k != "overdue"}
@@ -300,9 +304,9 @@ class _Run:
                 "parcels.dwell_hours_p50": self.dwell.quantile(0.5),
                 "parcels.dwell_hours_p90": self.dwell.quantile(0.9),
                 "parcels.overdue_share": _ratio(c["overdue"], c["picked_up"]),
-                "lockers.fee_revenue_cny": self.fee_revenue,
-                "couriers.deposit_hours": self.deposit_seconds / HOUR,
-                "residents.walk_minutes_mean": self.walks.mean(),
+                "lockers.fee_revenue_cny": self.fee_revenue.value,
+                "couriers.deposit_hours": self.deposit_seconds.value / HOUR,
+                "residents.walk_minutes_mean": _ratio(self.walk_seconds.value / 60, c["picked_up"]),
             }
         )
         return values

@@ -1,0 +1,231 @@
+"""Campaigns: run every missing replication of an experiment and store each as it ends.
+
+What to run (the resolved experiment), how to run it (an executor) and what to keep (the
+store) are separate. Tasks are batched so that each call lasts about a second or more,
+which keeps scheduling overhead small on a process pool or a cluster. ``resume`` is the
+natural mode: a task whose run id is already stored is never run again.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from experiments.analysis import mser5, replications_needed
+from experiments.executors import Executor, InProcess
+from experiments.records import RunRecord
+from experiments.spec import Cell, Precision, ResolvedExperiment
+from experiments.store import ResultStore
+from experiments.tasks import Task, code_version, make_run_id, run_batch, run_task
+from scenarios import build_model
+from twin import DAY, HOUR, simulate
+
+__all__ = ["CampaignSummary", "run_campaign"]
+
+TARGET_BATCH_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    stored: int
+    already_stored: int
+    warmup_days: float
+    replications: dict[tuple[str, str, int], int]
+    wall_seconds: float
+
+
+def run_campaign(
+    experiment: ResolvedExperiment,
+    store: ResultStore,
+    executor: Executor,
+    *,
+    show_progress: bool = False,
+) -> CampaignSummary:
+    started = time.perf_counter()
+    spec = experiment.spec
+    _record_meta(experiment, store)
+    warmup_days = _warmup_days(experiment, store)
+    version = code_version()
+    stored = already = 0
+    targets = _initial_targets(experiment)
+    while True:
+        tasks = _tasks(experiment, targets, warmup_days, version)
+        done = store.run_ids()
+        todo = [t for t in tasks if t.run_id not in done]
+        already += len(tasks) - len(todo)
+        stored += _execute(todo, store, executor, show_progress)
+        if not isinstance(spec.replications, Precision):
+            break
+        grown = _grow_targets(experiment, store, targets)
+        if grown == targets:
+            break
+        targets = grown
+    reps = {
+        (c.scenario_label, c.policy, c.point): targets[i] for i, c in enumerate(experiment.cells)
+    }
+    return CampaignSummary(stored, already, warmup_days, reps, time.perf_counter() - started)
+
+
+def _record_meta(experiment: ResolvedExperiment, store: ResultStore) -> None:
+    store.set_meta("experiment", experiment.spec.model_dump(mode="json"))
+    store.set_meta("source", experiment.source)
+    store.set_meta("policies", list(experiment.policies))
+    store.set_meta("kpi_order", list(experiment.kpi_units))
+    store.set_meta("kpi_units", dict(experiment.kpi_units))
+    store.set_meta("kpi_descriptions", dict(experiment.kpi_descriptions))
+    store.set_meta("kpi_better", dict(experiment.kpi_better))
+
+
+def _warmup_days(experiment: ResolvedExperiment, store: ResultStore) -> float:
+    """The warm-up: fixed, or MSER-5 on a pilot run of the first cell (kept on resume)."""
+    stored = store.get_meta("warmup_days")
+    if stored is not None:
+        return float(stored)
+    warmup = experiment.spec.warmup
+    if warmup.method == "fixed":
+        days = float(warmup.days or 0.0)
+    else:
+        cell = experiment.cells[0]
+        result = simulate(build_model(cell.scenario), seed=experiment.spec.seed)
+        series = result.series[result.series["series"] == warmup.series]["value"].to_numpy()
+        if series.size < 20:
+            from scenarios import ScenarioError
+
+            raise ScenarioError(
+                experiment.source, "warmup.series", f"no hourly series {warmup.series!r}"
+            )
+        days = mser5(series) * HOUR / DAY
+    store.set_meta("warmup_days", days)
+    store.set_meta("warmup_method", warmup.method)
+    return days
+
+
+def _initial_targets(experiment: ResolvedExperiment) -> dict[int, int]:
+    reps = experiment.spec.replications
+    count = reps.min if isinstance(reps, Precision) else reps
+    return dict.fromkeys(range(len(experiment.cells)), count)
+
+
+def _tasks(
+    experiment: ResolvedExperiment, targets: dict[int, int], warmup_days: float, version: str
+) -> list[Task]:
+    spec = experiment.spec
+    tasks = []
+    for index, cell in enumerate(experiment.cells):
+        for replication in range(targets[index]):
+            seed = spec.seed + replication
+            tasks.append(_task(spec.name, cell, replication, seed, warmup_days, version))
+    return tasks
+
+
+def _task(
+    campaign: str, cell: Cell, replication: int, seed: int, warmup_days: float, version: str
+) -> Task:
+    run_id = make_run_id(
+        campaign, cell.scenario_label, cell.policy, cell.point, cell.scenario, seed, warmup_days
+    )
+    return Task(
+        run_id=run_id,
+        campaign=campaign,
+        scenario_label=cell.scenario_label,
+        policy=cell.policy,
+        point=cell.point,
+        replication=replication,
+        seed=seed,
+        factors=dict(cell.factors),
+        scenario=cell.scenario,
+        warmup_days=warmup_days,
+        code_version=version,
+    )
+
+
+def _execute(tasks: Sequence[Task], store: ResultStore, executor: Executor, show: bool) -> int:
+    if not tasks:
+        return 0
+    bar = _progress(len(tasks), show)
+    stored = 0
+
+    def keep(record: RunRecord) -> None:
+        nonlocal stored
+        stored += store.add(record)
+        bar(1)
+
+    # A pilot task, run here, sizes the batches so each lasts about a second.
+    started = time.perf_counter()
+    keep(run_task(tasks[0]))
+    seconds = max(time.perf_counter() - started, 1e-3)
+    rest = list(tasks[1:])
+    size = _batch_size(len(rest), seconds, executor.workers)
+    batches = [rest[i : i + size] for i in range(0, len(rest), size)]
+    runner: Executor = InProcess() if executor.workers <= 1 else executor
+    for _, records in runner.run(run_batch, batches):
+        for record in records:
+            keep(record)
+    bar(0, close=True)
+    return stored
+
+
+def _batch_size(count: int, seconds_per_task: float, workers: int) -> int:
+    """Tasks per batch: about a second of work, but enough batches to keep workers busy."""
+    if count == 0:
+        return 1
+    by_time = math.ceil(TARGET_BATCH_SECONDS / seconds_per_task)
+    by_balance = max(1, count // (4 * max(workers, 1)))
+    return max(1, min(by_time, by_balance))
+
+
+def _grow_targets(
+    experiment: ResolvedExperiment, store: ResultStore, targets: dict[int, int]
+) -> dict[int, int]:
+    """New replication counts so that every named KPI meets its half-width target."""
+    precision = experiment.spec.replications
+    assert isinstance(precision, Precision)
+    frame = store.kpis()
+    grown = dict(targets)
+    for index, cell in enumerate(experiment.cells):
+        rows = frame[
+            (frame["scenario"] == cell.scenario_label)
+            & (frame["policy"] == cell.policy)
+            & (frame["point"] == cell.point)
+        ]
+        need = targets[index]
+        for kpi, target in precision.until.items():
+            values = rows.loc[rows["kpi"] == kpi, "value"].to_numpy(dtype=float)
+            values = values[np.isfinite(values)]
+            if values.size >= 2:
+                need = max(need, replications_needed(values, target))
+        grown[index] = min(max(need, targets[index]), precision.max)
+    # Paired comparisons need the same replications in every policy of a scenario and point.
+    for index, cell in enumerate(experiment.cells):
+        peers = [
+            j
+            for j, other in enumerate(experiment.cells)
+            if other.scenario_label == cell.scenario_label and other.point == cell.point
+        ]
+        grown[index] = max(grown[j] for j in peers)
+    return grown
+
+
+def _progress(total: int, show: bool) -> Callable[..., None]:
+    if not (show and sys.stderr.isatty()):
+        return lambda n, close=False: None
+    import shutil
+
+    from tqdm import tqdm
+
+    size = shutil.get_terminal_size(fallback=(80, 24))
+    bar = tqdm(
+        total=total, unit="run", file=sys.stderr, ncols=size.columns, nrows=size.lines, leave=False
+    )
+
+    def update(n: int, close: bool = False) -> None:
+        bar.update(n)
+        if close:
+            bar.close()
+
+    return update
