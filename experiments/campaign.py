@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from experiments.analysis import mser5, replications_needed
-from experiments.executors import Executor, InProcess
+from experiments.executors import Executor
 from experiments.records import RunRecord
 from experiments.spec import Cell, Precision, ResolvedExperiment
 from experiments.store import ResultStore
@@ -45,7 +45,9 @@ def run_campaign(
     executor: Executor,
     *,
     show_progress: bool = False,
+    on_stored: Callable[[RunRecord], None] | None = None,
 ) -> CampaignSummary:
+    """Run what the store lacks; ``on_stored`` is called after each committed replication."""
     started = time.perf_counter()
     spec = experiment.spec
     _record_meta(experiment, store)
@@ -58,7 +60,7 @@ def run_campaign(
         done = store.run_ids()
         todo = [t for t in tasks if t.run_id not in done]
         already += len(tasks) - len(todo)
-        stored += _execute(todo, store, executor, show_progress)
+        stored += _execute(todo, store, executor, show_progress, on_stored)
         if not isinstance(spec.replications, Precision):
             break
         grown = _grow_targets(experiment, store, targets)
@@ -144,7 +146,13 @@ def _task(
     )
 
 
-def _execute(tasks: Sequence[Task], store: ResultStore, executor: Executor, show: bool) -> int:
+def _execute(
+    tasks: Sequence[Task],
+    store: ResultStore,
+    executor: Executor,
+    show: bool,
+    on_stored: Callable[[RunRecord], None] | None,
+) -> int:
     if not tasks:
         return 0
     bar = _progress(len(tasks), show)
@@ -152,18 +160,28 @@ def _execute(tasks: Sequence[Task], store: ResultStore, executor: Executor, show
 
     def keep(record: RunRecord) -> None:
         nonlocal stored
-        stored += store.add(record)
+        if store.add(record):
+            stored += 1
+            if on_stored is not None:
+                on_stored(record)
         bar(1)
 
-    # A pilot task, run here, sizes the batches so each lasts about a second.
-    started = time.perf_counter()
-    keep(run_task(tasks[0]))
-    seconds = max(time.perf_counter() - started, 1e-3)
-    rest = list(tasks[1:])
+    if executor.workers <= 1:
+        for task in tasks:
+            keep(run_task(task))
+        bar(0, close=True)
+        return stored
+    # Pilot round: one task per worker, in parallel; their run times size the batches
+    # of the rest so that each batch lasts about a second.
+    pilots, rest = list(tasks[: executor.workers]), list(tasks[executor.workers :])
+    seconds = 1e-3
+    for _, records in executor.run(run_batch, [[task] for task in pilots]):
+        for record in records:
+            seconds = max(seconds, float(record.provenance.get("wall_seconds", 0.0)))
+            keep(record)
     size = _batch_size(len(rest), seconds, executor.workers)
     batches = [rest[i : i + size] for i in range(0, len(rest), size)]
-    runner: Executor = InProcess() if executor.workers <= 1 else executor
-    for _, records in runner.run(run_batch, batches):
+    for _, records in executor.run(run_batch, batches):
         for record in records:
             keep(record)
     bar(0, close=True)

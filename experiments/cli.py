@@ -7,25 +7,17 @@ the file, the field path and what was expected, and exit status 2; nothing is wr
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from experiments.campaign import run_campaign
-from experiments.executors import make_executor
-from experiments.outputs import write_outputs
+from experiments import api
 from experiments.runs import run_scenario, write_run
-from experiments.sensitivity import analyze_sensitivity
-from experiments.spec import ExperimentSpec, ResolvedExperiment, load_experiment, resolve_experiment
-from experiments.store import ResultStore
+from experiments.spec import ResolvedExperiment, load_experiment
 from experiments.table import format_kpi_table
 from scenarios import BUILTINS, ScenarioError, build_model, dump_yaml, load
-from scenarios.safe_yaml import YamlInputError, read_yaml
 
 __all__ = ["main"]
 
@@ -249,29 +241,16 @@ def _kpis(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    names = [Path(p).stem for p in args.policy]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise ScenarioError("--policy", "", f"policy file names must differ: {repeated}")
-    replications: Any = args.reps or 10
-    if args.precision is not None:
-        targets = {kpi: args.precision for kpi in (args.kpi or ["lockers.overflow_rate"])}
-        replications = {"until": targets}
-    label = Path(args.scenario).stem
-    data = {
-        "name": f"compare-{label}",
-        "scenarios": [
-            str(Path(args.scenario).resolve()) if _is_path(args.scenario) else args.scenario
-        ],
-        "policies": {
-            name: str(Path(p).resolve()) for name, p in zip(names, args.policy, strict=True)
-        },
-        "replications": replications,
-        "days": args.days,
-        "seed": args.seed,
-    }
-    experiment = resolve_experiment(_validated(data, "twin compare"), "twin compare")
-    return _campaign(experiment, args)
+    resolved = api.compare_experiment(
+        args.scenario,
+        args.policy,
+        days=args.days,
+        reps=args.reps,
+        precision=args.precision,
+        kpis=args.kpi,
+        seed=args.seed,
+    )
+    return _campaign(resolved, args)
 
 
 def _experiment(args: argparse.Namespace) -> int:
@@ -279,94 +258,52 @@ def _experiment(args: argparse.Namespace) -> int:
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
-    params = _read_params(args.params, args.method)
-    data = {
-        "name": f"sensitivity-{Path(args.scenario).stem}",
-        "scenarios": [
-            str(Path(args.scenario).resolve()) if _is_path(args.scenario) else args.scenario
-        ],
-        "factors": params["factors"],
-        "design": {k: v for k, v in params.items() if k != "factors"} | {"kind": args.method},
-        "replications": args.reps if args.reps >= 2 else 2,
-        "days": args.days,
-        "seed": args.seed,
-        "kpis": [args.kpi],
-    }
-    experiment = resolve_experiment(_validated(data, str(args.params)), str(args.params))
-    spec = experiment.spec
-    store_path = _store_path(args)
-    executor = make_executor(args.workers or _default_workers(), args.cluster)
-    with executor, ResultStore(store_path) as store:
-        run_campaign(experiment, store, executor, show_progress=not args.quiet)
-        indices = analyze_sensitivity(store.kpis(), spec.factors, spec.design, args.kpi, spec.seed)
-        args.out.mkdir(parents=True, exist_ok=True)
-        indices.to_csv(args.out / "sensitivity.csv", index=False)
-        write_outputs(store, args.out, sensitivity=indices)
-    print(indices.to_string(index=False))
-    print(f"\nresults in {args.out}/")
+    resolved = api.sensitivity_experiment(
+        args.scenario,
+        args.params,
+        args.kpi,
+        method=args.method,
+        reps=args.reps,
+        days=args.days,
+        seed=args.seed,
+    )
+    outcome = _run_campaign(resolved, args, sensitivity_kpi=args.kpi)
+    assert outcome.sensitivity is not None
+    print(outcome.sensitivity.to_string(index=False))
     return 0
 
 
 def _report(args: argparse.Namespace) -> int:
-    if not args.store.is_file():
-        raise ScenarioError(str(args.store), "", "no such result store")
-    with ResultStore(args.store) as store:
-        report = write_outputs(store, args.out)
-    print(f"report: {report}")
+    print(f"report: {api.report(args.store, args.out)}")
     return 0
 
 
-def _campaign(experiment: ResolvedExperiment, args: argparse.Namespace) -> int:
-    store_path = _store_path(args)
-    executor = make_executor(args.workers or _default_workers(), args.cluster)
-    with executor, ResultStore(store_path) as store:
-        summary = run_campaign(experiment, store, executor, show_progress=not args.quiet)
-        report = write_outputs(store, args.out)
+def _campaign(resolved: ResolvedExperiment, args: argparse.Namespace) -> int:
+    _run_campaign(resolved, args)
+    return 0
+
+
+def _run_campaign(
+    resolved: ResolvedExperiment, args: argparse.Namespace, **extra: Any
+) -> api.Outcome:
+    outcome = api.run(
+        resolved,
+        args.out,
+        workers=args.workers,
+        cluster=args.cluster,
+        store=args.store,
+        resume=args.resume,
+        show_progress=not args.quiet,
+        **extra,
+    )
     if not args.quiet:
+        summary = outcome.summary
         print(
             f"{summary.stored} replications run, {summary.already_stored} already stored, "
             f"{summary.wall_seconds:.1f} s; warm-up {summary.warmup_days:.2f} days"
         )
-        print(f"comparison: {args.out / 'comparison.csv'}\nreport: {report}")
-    return 0
-
-
-def _store_path(args: argparse.Namespace) -> Path:
-    path: Path = args.store or args.out / "results.duckdb"
-    if path.exists() and not args.resume:
-        raise FileExistsError(f"result store {path} exists: pass --resume to continue it")
-    return path
-
-
-def _default_workers() -> int:
-    return max(1, os.cpu_count() or 1)
-
-
-def _is_path(source: str) -> bool:
-    return source not in BUILTINS
-
-
-def _validated(data: dict[str, Any], label: str) -> ExperimentSpec:
-    try:
-        return ExperimentSpec.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        loc = ".".join(str(p) for p in error["loc"])
-        raise ScenarioError(label, loc, error["msg"]) from None
-
-
-def _read_params(path: Path, method: str) -> dict[str, Any]:
-    try:
-        data = read_yaml(path)
-    except YamlInputError as exc:
-        raise ScenarioError(str(path), "", str(exc)) from None
-    allowed = {"factors", "samples", "trajectories", "levels"}
-    if not isinstance(data, dict) or "factors" not in data:
-        raise ScenarioError(str(path), "", "expected a mapping with 'factors'")
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise ScenarioError(str(path), unknown[0], "unknown field")
-    return data
+        print(f"comparison: {args.out / 'comparison.csv'}\nreport: {outcome.report}")
+    return outcome
 
 
 if __name__ == "__main__":
