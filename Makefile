@@ -36,6 +36,9 @@ bench: setup
 	$(BIN)/python benchmarks/kernel_vs_simpy.py
 	$(BIN)/python benchmarks/memory.py
 	$(BIN)/python benchmarks/scaling.py
+	$(BIN)/python benchmarks/parallel.py
+	$(BIN)/python benchmarks/crn.py
+	$(BIN)/python benchmarks/city.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis

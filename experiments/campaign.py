@@ -19,7 +19,7 @@ import numpy as np
 from experiments.analysis import mser5, replications_needed
 from experiments.executors import Executor
 from experiments.records import RunRecord
-from experiments.spec import Cell, Precision, ResolvedExperiment
+from experiments.spec import Cell, ExperimentSpec, Precision, ResolvedExperiment
 from experiments.store import ResultStore
 from experiments.tasks import Task, code_version, make_run_id, run_batch, run_task
 from scenarios import build_model
@@ -121,19 +121,24 @@ def _tasks(
     for index, cell in enumerate(experiment.cells):
         for replication in range(targets[index]):
             seed = spec.seed + replication
-            tasks.append(_task(spec.name, cell, replication, seed, warmup_days, version))
+            tasks.append(_task(spec, cell, replication, seed, warmup_days, version))
     return tasks
 
 
 def _task(
-    campaign: str, cell: Cell, replication: int, seed: int, warmup_days: float, version: str
+    spec: ExperimentSpec,
+    cell: Cell,
+    replication: int,
+    seed: int,
+    warmup_days: float,
+    version: str,
 ) -> Task:
     run_id = make_run_id(
-        campaign, cell.scenario_label, cell.policy, cell.point, cell.scenario, seed, warmup_days
+        spec.name, cell.scenario_label, cell.policy, cell.point, cell.scenario, seed, warmup_days
     )
     return Task(
         run_id=run_id,
-        campaign=campaign,
+        campaign=spec.name,
         scenario_label=cell.scenario_label,
         policy=cell.policy,
         point=cell.point,
@@ -143,6 +148,7 @@ def _task(
         scenario=cell.scenario,
         warmup_days=warmup_days,
         code_version=version,
+        keep_series=spec.keep_series,
     )
 
 

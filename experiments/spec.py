@@ -129,6 +129,9 @@ class ExperimentSpec(_Spec):
     warmup: Warmup = Warmup(days=0)
     seed: int = Field(default=1, ge=0, lt=2**62)
     kpis: tuple[str, ...] = ()
+    keep_series: bool = Field(
+        default=True, description="store hourly series (off halves the store's write cost)"
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> ExperimentSpec:

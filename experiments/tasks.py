@@ -36,6 +36,7 @@ class Task:
     scenario: Scenario
     warmup_days: float
     code_version: str
+    keep_series: bool = True
 
 
 def make_run_id(
@@ -72,7 +73,7 @@ def run_task(task: Task) -> RunRecord:
         seed=task.seed,
         factors=task.factors,
         kpis=dict(result.kpis),
-        series=result.series.copy(),
+        series=result.series.copy() if task.keep_series else result.series.iloc[:0].copy(),
         provenance=dict(result.provenance),
     )
 

@@ -366,3 +366,13 @@ def test_report_command_rewrites_the_outputs(tmp_path: Path) -> None:
     assert main(["report", str(out / "results.duckdb"), "--out", str(again)]) == 0
     assert (again / "comparison.csv").read_bytes() == (out / "comparison.csv").read_bytes()
     assert main(["report", str(tmp_path / "nothing.duckdb"), "--out", str(again)]) == 2
+
+
+def test_series_can_be_left_out_of_the_store(tmp_path: Path) -> None:
+    path = write_experiment(tmp_path, reps=2)
+    path.write_text(path.read_text() + "keep_series: false\n")
+    api.experiment(path, tmp_path / "out", workers=1)
+    with ResultStore(tmp_path / "out" / "results.duckdb") as store:
+        assert store.count() == 4
+        assert store.series().empty
+        assert len(store.kpis()) == 4 * 25
