@@ -64,6 +64,7 @@ def compare_experiment(
     precision: float | None = None,
     kpis: Sequence[str] = (),
     seed: int = 1,
+    pareto: Sequence[str] | None = None,
 ) -> ResolvedExperiment:
     """The experiment behind ``twin compare``: the scenario is the baseline."""
     names = [Path(p).stem for p in policies]
@@ -80,6 +81,7 @@ def compare_experiment(
         "replications": replications,
         "days": days,
         "seed": seed,
+        "pareto": list(pareto) if pareto else None,
     }
     return resolve_experiment(_validated(data, "twin compare"), "twin compare")
 
@@ -156,7 +158,7 @@ def compare(
     scenario: str, policies: Sequence[str | Path], out: str | Path, **options: Any
 ) -> Outcome:
     """``twin compare``: options are days, reps, precision, kpis, seed and those of run()."""
-    keys = ("days", "reps", "precision", "kpis", "seed")
+    keys = ("days", "reps", "precision", "kpis", "seed", "pareto")
     resolved = compare_experiment(
         scenario, policies, **{k: options.pop(k) for k in keys if k in options}
     )

@@ -53,13 +53,13 @@ def run_campaign(
     _record_meta(experiment, store)
     warmup_days = _warmup_days(experiment, store)
     version = code_version()
-    stored = already = 0
+    stored = 0
+    existing = store.run_ids()  # stored by an earlier, interrupted or shorter campaign
     targets = _initial_targets(experiment)
     while True:
         tasks = _tasks(experiment, targets, warmup_days, version)
         done = store.run_ids()
         todo = [t for t in tasks if t.run_id not in done]
-        already += len(tasks) - len(todo)
         stored += _execute(todo, store, executor, show_progress, on_stored)
         if not isinstance(spec.replications, Precision):
             break
@@ -70,6 +70,7 @@ def run_campaign(
     reps = {
         (c.scenario_label, c.policy, c.point): targets[i] for i, c in enumerate(experiment.cells)
     }
+    already = sum(task.run_id in existing for task in tasks)
     return CampaignSummary(stored, already, warmup_days, reps, time.perf_counter() - started)
 
 

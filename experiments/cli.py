@@ -87,6 +87,9 @@ def _parser() -> argparse.ArgumentParser:
         "--kpi", action="append", default=[], help="KPI for --precision (default overflow rate)"
     )
     compare.add_argument("--seed", type=_seed, default=1, help="base seed (default 1)")
+    compare.add_argument(
+        "--pareto", nargs=2, metavar="KPI", help="two KPIs for the trade-off table"
+    )
     _campaign_arguments(compare)
     compare.set_defaults(handler=_compare)
 
@@ -249,6 +252,7 @@ def _compare(args: argparse.Namespace) -> int:
         precision=args.precision,
         kpis=args.kpi,
         seed=args.seed,
+        pareto=args.pareto,
     )
     return _campaign(resolved, args)
 

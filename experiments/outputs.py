@@ -8,24 +8,24 @@ from typing import Any
 
 import pandas as pd
 
-from experiments.analysis import compare, verdicts
+from experiments.analysis import (
+    COMPARE_COLUMNS,
+    compare,
+    pareto_front,
+    rank,
+    replications_needed,
+    summarize,
+    verdicts,
+)
 from experiments.report import write_report
 from experiments.spec import BASELINE
 from experiments.store import ResultStore
 
-__all__ = ["COMPARISON_COLUMNS", "write_outputs"]
+__all__ = ["COMPARISON_COLUMNS", "DEFAULT_RELATIVE_PRECISION", "write_outputs"]
 
-COMPARISON_COLUMNS = [
-    "kpi",
-    "policy",
-    "reps",
-    "mean",
-    "ci_low",
-    "ci_high",
-    "diff_mean",
-    "diff_ci_low",
-    "diff_ci_high",
-]
+COMPARISON_COLUMNS = list(COMPARE_COLUMNS)
+DEFAULT_RELATIVE_PRECISION = 0.05
+"""Half-width target (fraction of the mean) for KPIs without an explicit target."""
 
 
 def write_outputs(
@@ -51,7 +51,11 @@ def write_outputs(
     comparison = _ordered(comparison, wanted, order)
     comparison.to_csv(out / "comparison.csv", index=False)
     frame.drop(columns=["run_id"]).to_csv(out / "kpis.csv", index=False)
-    sentences = verdicts(comparison, store.get_meta("kpi_better", {}), units)
+    better: dict[str, str | None] = store.get_meta("kpi_better", {})
+    sentences = verdicts(comparison, better, units)
+    tables = _extra_tables(frame, wanted, better, experiment)
+    for name, (_, _, table) in tables.items():
+        table.to_csv(out / f"{name}.csv", index=False)
     meta = {
         "experiment": experiment.get("name", ""),
         "scenarios": ", ".join(experiment.get("scenarios", [])),
@@ -76,9 +80,81 @@ def write_outputs(
         descriptions=descriptions,
         meta=meta,
         sensitivity=sensitivity,
+        tables=list(tables.values()),
     )
     store.export(out / "export")
     return out / "report.html"
+
+
+def _extra_tables(
+    frame: pd.DataFrame,
+    kpis: list[str],
+    better: Mapping[str, str | None],
+    experiment: Mapping[str, Any],
+) -> dict[str, tuple[str, str, pd.DataFrame]]:
+    """Ranking per KPI, the Pareto front of two KPIs, and replications needed."""
+    tables: dict[str, tuple[str, str, pd.DataFrame]] = {}
+    directed = [k for k in kpis if better.get(k) in ("lower", "higher")]
+    contexts = frame[["scenario", "point"]].drop_duplicates().itertuples(index=False)
+    ranks = []
+    for scenario, point in contexts:
+        here = frame[(frame["scenario"] == scenario) & (frame["point"] == point)]
+        if here["policy"].nunique() < 2:
+            continue
+        for kpi in directed:
+            if here.loc[here["kpi"] == kpi, "value"].notna().any():
+                ranked = rank(here, kpi, str(better[kpi]))
+                ranks.append(ranked.assign(scenario=scenario, point=point, kpi=kpi))
+    if ranks:
+        ranking = pd.concat(ranks, ignore_index=True)
+        columns = ["scenario", "point", "kpi", "rank", "policy", "mean", "differs_from_best"]
+        tables["ranking"] = (
+            "Ranking",
+            "Policies from best to worst on each KPI with a preferred direction; "
+            "'differs_from_best' is True when the paired interval against the best "
+            "excludes zero.",
+            ranking[columns],
+        )
+    pair = experiment.get("pareto") or directed[:2]
+    alternatives = frame[["policy", "point"]].drop_duplicates()
+    if len(pair) == 2 and len(alternatives) > 1 and all(better.get(k) for k in pair):
+        directions = (str(better[pair[0]]), str(better[pair[1]]))
+        front = pareto_front(frame, pair[0], pair[1], directions)
+        tables["pareto"] = (
+            f"Trade-off: {pair[0]} against {pair[1]}",
+            "An alternative is on the Pareto front (pareto = True) when no other is at "
+            "least as good on both KPIs and better on one (means over replications).",
+            front,
+        )
+    tables["precision"] = (
+        "Precision",
+        "95% interval half-width of each mean, its target (from the experiment, else "
+        f"{DEFAULT_RELATIVE_PRECISION:.0%} of the mean) and the replications needed to "
+        "reach it.",
+        _precision(frame, experiment),
+    )
+    return tables
+
+
+def _precision(frame: pd.DataFrame, experiment: Mapping[str, Any]) -> pd.DataFrame:
+    replications = experiment.get("replications")
+    explicit = replications.get("until", {}) if isinstance(replications, dict) else {}
+    summary = summarize(frame)
+    needed, targets = [], []
+    for row in summary.itertuples(index=False):
+        values = frame.loc[
+            (frame["scenario"] == row.scenario)
+            & (frame["policy"] == row.policy)
+            & (frame["point"] == row.point)
+            & (frame["kpi"] == row.kpi),
+            "value",
+        ].dropna()
+        target = explicit.get(row.kpi, DEFAULT_RELATIVE_PRECISION * abs(float(row.mean)))
+        targets.append(target)
+        enough = len(values) >= 2 and target > 0
+        needed.append(replications_needed(values.to_numpy(), target) if enough else pd.NA)
+    columns = ["scenario", "policy", "point", "kpi", "reps", "half_width"]
+    return summary[columns].assign(target=targets, reps_needed=needed)
 
 
 def _ordered(

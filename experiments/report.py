@@ -52,8 +52,12 @@ def write_report(
     descriptions: Mapping[str, str],
     meta: Mapping[str, str],
     sensitivity: pd.DataFrame | None = None,
+    tables: Sequence[tuple[str, str, pd.DataFrame]] = (),
 ) -> Path:
     """Write ``report.html`` and its CSV files into ``out_dir``; return the page's path.
+
+    ``tables`` are further (title, explanation, frame) sections shown as plain tables
+    (ranking, Pareto front, precision); their CSV files are the caller's to write.
 
     ``comparison`` has one row per (kpi, policy) with the columns in
     ``COMPARISON_COLUMNS`` (differences are paired, against the baseline, whose own row
@@ -150,6 +154,7 @@ def write_report(
         distributions=distributions,
         sensitivities=sensitivities,
         has_sensitivity=sensitivity is not None,
+        tables=tables,
     )
     out.mkdir(parents=True, exist_ok=True)
     comparison.to_csv(out / "comparison.csv", index=False)
@@ -290,6 +295,24 @@ def _excludes_zero(low: object, high: object) -> bool:
     if _is_nan(low) or _is_nan(high):
         return False
     return float(low) > 0 or float(high) < 0  # type: ignore[arg-type]
+
+
+MAX_TABLE_ROWS = 200
+
+
+def _plain_table(title: str, note: str, frame: pd.DataFrame) -> str:
+    """A titled table of any frame, every cell escaped; long tables are cut with a note."""
+    head = "".join(f"<th>{_e(column)}</th>" for column in frame.columns)
+    rows = []
+    for values in frame.head(MAX_TABLE_ROWS).itertuples(index=False):
+        cells = "".join(f"<td>{_e(_number(v) if isinstance(v, float) else v)}</td>" for v in values)
+        rows.append(f"<tr>{cells}</tr>")
+    more = len(frame) - MAX_TABLE_ROWS
+    cut = f"<p class='muted'>{more} more rows in the CSV file.</p>" if more > 0 else ""
+    return (
+        f"<h3>{_e(title)}</h3><p>{_e(note)}</p><div class='scroll'><table>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{cut}"
+    )
 
 
 def _meta_table(meta: Mapping[str, str]) -> str:
@@ -477,6 +500,7 @@ def _page(
     distributions: list[tuple[str, str]],
     sensitivities: list[tuple[str, str, bool]],
     has_sensitivity: bool,
+    tables: Sequence[tuple[str, str, pd.DataFrame]] = (),
 ) -> str:
     title = str(meta.get("title") or "Policy comparison")
     others = [p for p in policies if p != baseline]
@@ -558,6 +582,9 @@ def _page(
             parts.append("</div>")
         else:
             parts.append("<p class='muted'>The sensitivity analysis returned no rows.</p>")
+    if tables:
+        parts.append("<h2 id='more'>Ranking, trade-offs and precision</h2>")
+        parts += [_plain_table(title, note, frame) for title, note, frame in tables]
     files = ["comparison.csv", "verdicts.csv"] + (["sensitivity.csv"] if has_sensitivity else [])
     links = ", ".join(f"<a href='{name}'><code>{name}</code></a>" for name in files)
     parts.append(

@@ -129,6 +129,10 @@ class ExperimentSpec(_Spec):
     warmup: Warmup = Warmup(days=0)
     seed: int = Field(default=1, ge=0, lt=2**62)
     kpis: tuple[str, ...] = ()
+    pareto: tuple[str, str] | None = Field(
+        default=None,
+        description="two KPIs for the Pareto front (default: first two with a direction)",
+    )
     keep_series: bool = Field(
         default=True, description="store hourly series (off halves the store's write cost)"
     )
@@ -235,6 +239,7 @@ def _blame(exc: ScenarioError, spec: ExperimentSpec, policy: str | None, index: 
 
 def _check_kpis(spec: ExperimentSpec, source: str, known: Mapping[str, str]) -> None:
     named: list[tuple[str, str]] = [(f"kpis.{i}", k) for i, k in enumerate(spec.kpis)]
+    named += [(f"pareto.{i}", k) for i, k in enumerate(spec.pareto or ())]
     if isinstance(spec.replications, Precision):
         named += [(f"replications.until.{k}", k) for k in spec.replications.until]
     for where, kpi in named:

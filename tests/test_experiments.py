@@ -77,6 +77,7 @@ def test_compare_writes_the_contract_and_is_reproducible(tmp_path: Path) -> None
     for workers in ("1", "2"):
         out = tmp_path / f"w{workers}"
         argv = ["compare", "erlang-loss-locker", "--policy", str(policy), "--days", "2"]
+        argv += ["--pareto", "lockers.overflow_rate", "parcels.dwell_hours_mean"]
         assert main([*argv, "--reps", "4", "--workers", workers, "--out", str(out), "--quiet"]) == 0
         runs.append(out)
     first = pd.read_csv(runs[0] / "comparison.csv")
@@ -88,6 +89,16 @@ def test_compare_writes_the_contract_and_is_reproducible(tmp_path: Path) -> None
     assert "bigger" in html and "<img" in html
     rate = first[(first["kpi"] == "lockers.overflow_rate") & (first["policy"] == "bigger")]
     assert rate["diff_ci_high"].item() < 0  # more compartments, less overflow: significant
+    ranking = pd.read_csv(runs[0] / "ranking.csv")
+    best = ranking[(ranking["kpi"] == "lockers.overflow_rate") & (ranking["rank"] == 1)]
+    assert best["policy"].item() == "bigger"
+    assert ranking.loc[ranking["kpi"] == "lockers.overflow_rate", "differs_from_best"].any()
+    precision = pd.read_csv(runs[0] / "precision.csv")
+    assert (precision["reps_needed"].dropna() >= 2).all()
+    assert "Ranking" in html and "Precision" in html
+    pareto = pd.read_csv(runs[0] / "pareto.csv")
+    assert {"lockers.overflow_rate", "parcels.dwell_hours_mean", "pareto"} <= set(pareto.columns)
+    assert pareto["pareto"].any()
     for table in ("runs", "kpis", "series"):
         assert (runs[0] / "export" / f"{table}.parquet").exists()
         assert (runs[0] / "export" / f"{table}.csv").exists()
