@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import ValidationError
 
 from experiments.campaign import CampaignSummary, run_campaign
 from experiments.executors import make_executor
@@ -25,10 +24,10 @@ from experiments.outputs import write_outputs
 from experiments.records import RunRecord
 from experiments.sensitivity import analyze_sensitivity
 from experiments.spec import (
-    ExperimentSpec,
     ResolvedExperiment,
     load_experiment,
     resolve_experiment,
+    validate_spec,
 )
 from experiments.store import ResultStore
 from scenarios import BUILTINS, ScenarioError
@@ -83,7 +82,7 @@ def compare_experiment(
         "seed": seed,
         "pareto": list(pareto) if pareto else None,
     }
-    return resolve_experiment(_validated(data, "twin compare"), "twin compare")
+    return resolve_experiment(validate_spec(data, "twin compare"), "twin compare")
 
 
 def sensitivity_experiment(
@@ -117,7 +116,7 @@ def sensitivity_experiment(
         "seed": seed,
         "kpis": [kpi],
     }
-    return resolve_experiment(_validated(spec, label), label, base_dir=params.parent)
+    return resolve_experiment(validate_spec(spec, label), label, base_dir=params.parent)
 
 
 def run(
@@ -192,13 +191,3 @@ def report(store: str | Path, out: str | Path) -> Path:
 
 def _absolute(scenario: str) -> str:
     return scenario if scenario in BUILTINS else str(Path(scenario).resolve())
-
-
-def _validated(data: dict[str, Any], label: str) -> ExperimentSpec:
-    try:
-        return ExperimentSpec.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        loc = ".".join(str(p) for p in error["loc"]) or "(top level)"
-        message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
-        raise ScenarioError(label, loc, message) from None

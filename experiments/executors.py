@@ -102,10 +102,11 @@ class LocalProcesses(_Context):
         while pending:
             if self._pool is None:
                 self._pool = self._new_pool()
-            futures: dict[Future[Any], int] = {
-                self._pool.submit(fn, batches[i]): i for i in sorted(pending)
-            }
             try:
+                # Submitting to a pool whose worker died since the last call also raises.
+                futures: dict[Future[Any], int] = {
+                    self._pool.submit(fn, batches[i]): i for i in sorted(pending)
+                }
                 while futures:
                     done, _ = wait(futures, return_when=FIRST_COMPLETED)
                     for future in done:

@@ -21,21 +21,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from experiments.analysis import COMPARE_COLUMNS
 from experiments.plots import forest_figure, kpi_distribution_figure, sensitivity_figure
 
 __all__ = ["COMPARISON_COLUMNS", "MAX_FIGURE_KPIS", "REPORT_FILES", "write_report"]
 
-COMPARISON_COLUMNS = (
-    "kpi",
-    "policy",
-    "reps",
-    "mean",
-    "ci_low",
-    "ci_high",
-    "diff_mean",
-    "diff_ci_low",
-    "diff_ci_high",
-)
+COMPARISON_COLUMNS = COMPARE_COLUMNS
 REPORT_FILES = ("report.html", "comparison.csv", "verdicts.csv", "sensitivity.csv")
 # Figures for more KPIs make a page nobody scrolls through; the table and CSV keep all.
 MAX_FIGURE_KPIS = 12

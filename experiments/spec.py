@@ -31,6 +31,7 @@ __all__ = [
     "Warmup",
     "load_experiment",
     "resolve_experiment",
+    "validate_spec",
 ]
 
 BASELINE = "baseline"
@@ -177,16 +178,20 @@ def load_experiment(path: Path) -> ResolvedExperiment:
         data = read_yaml(path)
     except YamlInputError as exc:
         raise ScenarioError(label, "", str(exc)) from None
+    return resolve_experiment(validate_spec(data, label), label, base_dir=path.parent)
+
+
+def validate_spec(data: Any, label: str) -> ExperimentSpec:
+    """Validate raw experiment data; one error naming ``label`` and the field path."""
     if not isinstance(data, dict):
         raise ScenarioError(label, "", "expected a mapping at the top level")
     try:
-        spec = ExperimentSpec.model_validate(data)
+        return ExperimentSpec.model_validate(data)
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
         loc = ".".join(str(p) for p in error["loc"]) or "(top level)"
         message = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
         raise ScenarioError(label, loc, message) from None
-    return resolve_experiment(spec, label, base_dir=path.parent)
 
 
 def resolve_experiment(

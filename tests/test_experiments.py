@@ -387,3 +387,31 @@ def test_series_can_be_left_out_of_the_store(tmp_path: Path) -> None:
         assert store.count() == 4
         assert store.series().empty
         assert len(store.kpis()) == 4 * 25
+
+
+@pytest.mark.slow
+def test_a_local_worker_dying_mid_campaign_does_not_stop_it(tmp_path: Path) -> None:
+    from experiments.campaign import run_campaign
+
+    path = write_experiment(tmp_path, reps=30, days=14)
+    executor = LocalProcesses(2)
+    killed: list[int] = []
+
+    def kill_one(record: object) -> None:
+        pool = executor._pool
+        if not killed and pool is not None:
+            pid = sorted(pool._processes)[0]  # a live worker of the current pool
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    with executor, ResultStore(tmp_path / "results.duckdb") as store:
+        summary = run_campaign(load_experiment(path), store, executor, on_stored=kill_one)
+        assert store.count() == 60
+    assert killed and executor.restarts >= 1
+    assert summary.stored == 60
+    expected = api.experiment(path, tmp_path / "reference", workers=1)
+    pd.testing.assert_frame_equal(
+        stored_kpis(tmp_path / "results.duckdb"),
+        stored_kpis(tmp_path / "reference" / "results.duckdb"),
+    )
+    assert expected.summary.stored == 60
