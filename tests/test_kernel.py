@@ -732,3 +732,32 @@ def test_graphml_unreadable_files(tmp_path) -> None:
     garbage.write_text("<graphml><node", encoding="utf-8")
     with pytest.raises(twin.LayoutError, match="GraphML"):
         twin.Layout.from_graphml(garbage)
+
+
+def test_hourly_profile_draws_the_declared_rates() -> None:
+    calendar = twin.Calendar(
+        start=dt.datetime(2026, 3, 2, 0, 30),  # a Monday, half past midnight
+        weekday_multipliers=(2.0, 1, 1, 1, 1, 1, 1),
+    )
+    rates = [0.0] * 24
+    rates[8] = 600.0  # only 08:00-09:00
+    profile = twin.HourlyProfile(per_hour=tuple(rates))
+    rng = np.random.default_rng(11)
+    times = profile.arrivals(rng, calendar, 0.0, twin.days(2))
+    hours = np.array([calendar.to_datetime(t).hour for t in times])
+    assert set(hours) == {8}
+    monday = np.sum(times < twin.days(1) - 0.5 * twin.HOUR)
+    tuesday = times.size - monday
+    # Monday is doubled: 1,200 expected against 600, each within 5 standard deviations.
+    assert abs(monday - 1200) < 5 * math.sqrt(1200)
+    assert abs(tuesday - 600) < 5 * math.sqrt(600)
+    assert np.all(np.diff(times) >= 0)
+    assert profile.rate(7.5 * twin.HOUR, calendar) == pytest.approx(1200 / 3600)
+
+
+def test_hourly_profile_needs_a_day_or_a_week() -> None:
+    with pytest.raises(ValueError, match="24 or 168"):
+        twin.HourlyProfile(per_hour=(1.0,) * 25)
+    weekly = twin.HourlyProfile(per_hour=tuple(float(h) for h in range(168)))
+    calendar = twin.Calendar()  # starts on a Monday at midnight
+    assert weekly.rate(twin.days(1) + 3 * twin.HOUR, calendar) == pytest.approx(27 / 3600)

@@ -12,8 +12,8 @@ EXPECTED = {
     "twin": [
         "DAY", "HOUR", "KPI", "MINUTE", "Agent", "AgentSet", "BuildingGrid", "Calendar",
         "CompositeModel", "ConformanceError", "Counter", "Deterministic", "Distribution",
-        "Empirical", "Exponential", "Festival", "Gamma", "Holiday", "Layout", "LayoutError",
-        "LayoutSpec", "Level", "Lognormal", "Model", "ModelError", "Point", "Result",
+        "Empirical", "Exponential", "Festival", "Gamma", "Holiday", "HourlyProfile",
+        "Layout", "LayoutError", "LayoutSpec", "Level", "Lognormal", "Model", "ModelError", "Point", "Result",
         "Streams", "Subsystem", "Tally", "Triangular", "Uniform", "Weibull", "World",
         "check_model", "days", "hours", "package_versions", "piecewise_poisson",
         "poisson_times", "simulate", "stable_hash",

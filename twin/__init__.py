@@ -3,7 +3,7 @@
 The kernel knows no lockers, fires or chargers; those live in ``agents``.
 """
 
-from twin.arrivals import piecewise_poisson, poisson_times
+from twin.arrivals import HourlyProfile, piecewise_poisson, poisson_times
 from twin.calendar import DAY, HOUR, MINUTE, Calendar, Festival, Holiday, days, hours
 from twin.check import ConformanceError, check_model
 from twin.distributions import (
@@ -45,6 +45,7 @@ __all__ = [
     "Festival",
     "Gamma",
     "Holiday",
+    "HourlyProfile",
     "Layout",
     "LayoutError",
     "LayoutSpec",
