@@ -66,42 +66,37 @@ class ResultStore:
         prov = dict(record.provenance)
         con.execute("BEGIN TRANSACTION")
         try:
-            exists = con.execute(
-                "SELECT count(*) FROM runs WHERE run_id = ?", [record.run_id]
-            ).fetchone()
-            if exists and exists[0]:
+            try:
+                con.execute(
+                    "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        record.run_id,
+                        record.campaign,
+                        record.scenario,
+                        record.policy,
+                        record.point,
+                        record.replication,
+                        record.seed,
+                        json.dumps(dict(record.factors), sort_keys=True),
+                        prov.get("scenario_hash"),
+                        prov.get("horizon_seconds"),
+                        prov.get("warmup_seconds"),
+                        prov.get("wall_seconds"),
+                        json.dumps(prov.get("versions", {}), sort_keys=True),
+                        prov.get("code_version"),
+                        json.dumps(prov, sort_keys=True, default=str),
+                    ],
+                )
+            except duckdb.ConstraintException:
+                # The primary key says this replication is stored already.
                 con.execute("ROLLBACK")
                 return False
-            con.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    record.run_id,
-                    record.campaign,
-                    record.scenario,
-                    record.policy,
-                    record.point,
-                    record.replication,
-                    record.seed,
-                    json.dumps(dict(record.factors), sort_keys=True),
-                    prov.get("scenario_hash"),
-                    prov.get("horizon_seconds"),
-                    prov.get("warmup_seconds"),
-                    prov.get("wall_seconds"),
-                    json.dumps(prov.get("versions", {}), sort_keys=True),
-                    prov.get("code_version"),
-                    json.dumps(prov, sort_keys=True, default=str),
-                ],
-            )
-            kpis = pd.DataFrame(
-                {
-                    "run_id": record.run_id,
-                    "kpi": list(record.kpis),
-                    "value": [float(v) for v in record.kpis.values()],
-                }
-            )
-            con.register("new_kpis", kpis)
-            con.execute("INSERT INTO kpis SELECT run_id, kpi, value FROM new_kpis")
-            con.unregister("new_kpis")
+            if record.kpis:
+                # One multi-row insert: the statement holds only placeholders, values are
+                # bound as parameters (cheaper than registering a frame per replication).
+                rows = ", ".join(["(?, ?, ?)"] * len(record.kpis))
+                values = [x for k, v in record.kpis.items() for x in (record.run_id, k, float(v))]
+                con.execute(f"INSERT INTO kpis VALUES {rows}", values)
             if len(record.series):
                 series = record.series[["time", "series", "value"]].assign(run_id=record.run_id)
                 con.register("new_series", series)
