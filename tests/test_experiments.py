@@ -223,30 +223,34 @@ def test_a_killed_campaign_at_arbitrary_moments_resumes(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_dask_worker_dying_mid_campaign_does_not_stop_it(tmp_path: Path) -> None:
-    from distributed import Client, LocalCluster
+    from distributed import LocalCluster
+
+    from experiments.campaign import run_campaign
 
     path = write_experiment(tmp_path, reps=30, days=14)
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-            silence_logs=50,
-        ) as cluster,
-        Client(cluster) as client,
-    ):  # fmt: skip
-        pids = sorted(client.run(os.getpid).values())
-        killed: list[int] = []
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
+    )
+    # One client per process: the executor's own (a second client in the same process
+    # can trip over Dask's event loops).
+    executor = DaskCluster(cluster.scheduler_address)
+    pids = sorted(executor.client.run(os.getpid).values())
+    killed: list[int] = []
 
-        def kill_one(record: object) -> None:
-            if not killed:
-                os.kill(pids[0], signal.SIGKILL)
-                killed.append(pids[0])
+    def kill_one(record: object) -> None:
+        if not killed:
+            os.kill(pids[0], signal.SIGKILL)
+            killed.append(pids[0])
 
-        outcome = api.experiment(
-            path, tmp_path / "out", cluster=cluster.scheduler_address, on_stored=kill_one
-        )
+    try:
+        with executor, ResultStore(tmp_path / "results.duckdb") as store:
+            summary = run_campaign(load_experiment(path), store, executor, on_stored=kill_one)
+            assert store.count() == 60
+    finally:
+        cluster.close()
     assert killed
-    assert outcome.summary.stored == 60
-    assert stored_kpis(tmp_path / "out" / "results.duckdb")["run_id"].nunique() == 60
+    assert summary.stored == 60
+    assert stored_kpis(tmp_path / "results.duckdb")["run_id"].nunique() == 60
 
 
 BAD = [
