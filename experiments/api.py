@@ -147,10 +147,9 @@ def run(
             indices = analyze_sensitivity(
                 results.kpis(), spec.factors, spec.design, sensitivity_kpi, spec.seed
             )
-        page = write_outputs(results, out, sensitivity=indices)
+        written = write_outputs(results, out, sensitivity=indices)
         frame = results.kpis()
-    comparison = pd.read_csv(out / "comparison.csv", float_precision="round_trip")
-    return Outcome(comparison, frame, summary, page, indices)
+    return Outcome(written.comparison, frame, summary, written.report, indices)
 
 
 def compare(
@@ -186,7 +185,7 @@ def report(store: str | Path, out: str | Path) -> Path:
     if not path.is_file():
         raise ScenarioError(str(path), "", "no such result store")
     with ResultStore(path) as results:
-        return write_outputs(results, Path(out))
+        return write_outputs(results, Path(out)).report
 
 
 def _absolute(scenario: str) -> str:

@@ -22,7 +22,7 @@ from experiments.records import RunRecord
 from experiments.spec import Cell, ExperimentSpec, Precision, ResolvedExperiment
 from experiments.store import ResultStore
 from experiments.tasks import Task, code_version, make_run_id, run_batch, run_task
-from scenarios import build_model
+from scenarios import ScenarioError, build_model
 from twin import DAY, HOUR, simulate
 
 __all__ = ["CampaignSummary", "run_campaign"]
@@ -97,8 +97,6 @@ def _warmup_days(experiment: ResolvedExperiment, store: ResultStore) -> float:
         result = simulate(build_model(cell.scenario), seed=experiment.spec.seed)
         series = result.series[result.series["series"] == warmup.series]["value"].to_numpy()
         if series.size < 20:
-            from scenarios import ScenarioError
-
             raise ScenarioError(
                 experiment.source, "warmup.series", f"no hourly series {warmup.series!r}"
             )
@@ -211,29 +209,26 @@ def _grow_targets(
     precision = experiment.spec.replications
     assert isinstance(precision, Precision)
     frame = store.kpis()
-    grown = dict(targets)
+    frame = frame[frame["kpi"].isin(list(precision.until)) & np.isfinite(frame["value"])]
+    # One pass over the stored values, grouped by cell and KPI.
+    observed = {
+        key: group.to_numpy(dtype=float)
+        for key, group in frame.groupby(["scenario", "policy", "point", "kpi"])["value"]
+    }
+    grown = {}
     for index, cell in enumerate(experiment.cells):
-        rows = frame[
-            (frame["scenario"] == cell.scenario_label)
-            & (frame["policy"] == cell.policy)
-            & (frame["point"] == cell.point)
-        ]
         need = targets[index]
         for kpi, target in precision.until.items():
-            values = rows.loc[rows["kpi"] == kpi, "value"].to_numpy(dtype=float)
-            values = values[np.isfinite(values)]
-            if values.size >= 2:
+            values = observed.get((cell.scenario_label, cell.policy, cell.point, kpi))
+            if values is not None and values.size >= 2:
                 need = max(need, replications_needed(values, target))
-        grown[index] = min(max(need, targets[index]), precision.max)
+        grown[index] = min(need, precision.max)
     # Paired comparisons need the same replications in every policy of a scenario and point.
+    most: dict[tuple[str, int], int] = {}
     for index, cell in enumerate(experiment.cells):
-        peers = [
-            j
-            for j, other in enumerate(experiment.cells)
-            if other.scenario_label == cell.scenario_label and other.point == cell.point
-        ]
-        grown[index] = max(grown[j] for j in peers)
-    return grown
+        key = (cell.scenario_label, cell.point)
+        most[key] = max(most.get(key, 0), grown[index])
+    return {i: most[(c.scenario_label, c.point)] for i, c in enumerate(experiment.cells)}
 
 
 def _progress(total: int, show: bool) -> Callable[..., None]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -21,11 +21,16 @@ from experiments.report import write_report
 from experiments.spec import BASELINE
 from experiments.store import ResultStore
 
-__all__ = ["COMPARISON_COLUMNS", "DEFAULT_RELATIVE_PRECISION", "write_outputs"]
+__all__ = ["COMPARISON_COLUMNS", "DEFAULT_RELATIVE_PRECISION", "Outputs", "write_outputs"]
 
 COMPARISON_COLUMNS = list(COMPARE_COLUMNS)
 DEFAULT_RELATIVE_PRECISION = 0.05
 """Half-width target (fraction of the mean) for KPIs without an explicit target."""
+
+
+class Outputs(NamedTuple):
+    report: Path
+    comparison: pd.DataFrame
 
 
 def write_outputs(
@@ -33,8 +38,7 @@ def write_outputs(
     out: Path,
     *,
     sensitivity: pd.DataFrame | None = None,
-    extra_meta: Mapping[str, Any] | None = None,
-) -> Path:
+) -> Outputs:
     """Write comparison.csv, kpis.csv, the HTML report and Parquet/CSV exports into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     frame = store.kpis()
@@ -49,7 +53,6 @@ def write_outputs(
     several = frame["scenario"].nunique() > 1 or frame["point"].nunique() > 1
     comparison = compare(frame, baseline=BASELINE, keep_keys=several)
     comparison = _ordered(comparison, wanted, order)
-    comparison.to_csv(out / "comparison.csv", index=False)
     frame.drop(columns=["run_id"]).to_csv(out / "kpis.csv", index=False)
     better: dict[str, str | None] = store.get_meta("kpi_better", {})
     sentences = verdicts(comparison, better, units)
@@ -70,7 +73,6 @@ def write_outputs(
         "store": str(store.path),
         "code version": ", ".join(sorted(set(store.runs()["code_version"].astype(str)))),
     }
-    meta.update({k: str(v) for k, v in (extra_meta or {}).items()})
     write_report(
         out,
         comparison=comparison,
@@ -83,7 +85,7 @@ def write_outputs(
         tables=list(tables.values()),
     )
     store.export(out / "export")
-    return out / "report.html"
+    return Outputs(report=out / "report.html", comparison=comparison)
 
 
 def _extra_tables(
@@ -140,15 +142,11 @@ def _precision(frame: pd.DataFrame, experiment: Mapping[str, Any]) -> pd.DataFra
     replications = experiment.get("replications")
     explicit = replications.get("until", {}) if isinstance(replications, dict) else {}
     summary = summarize(frame)
+    keys = ["scenario", "policy", "point", "kpi"]
+    observed = {key: group.dropna() for key, group in frame.groupby(keys)["value"]}
     needed, targets = [], []
     for row in summary.itertuples(index=False):
-        values = frame.loc[
-            (frame["scenario"] == row.scenario)
-            & (frame["policy"] == row.policy)
-            & (frame["point"] == row.point)
-            & (frame["kpi"] == row.kpi),
-            "value",
-        ].dropna()
+        values = observed[(row.scenario, row.policy, row.point, row.kpi)]
         target = explicit.get(row.kpi, DEFAULT_RELATIVE_PRECISION * abs(float(row.mean)))
         targets.append(target)
         enough = len(values) >= 2 and target > 0

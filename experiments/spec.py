@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from experiments.design import design_points
-from scenarios import Scenario, ScenarioError, build_model, load
+from scenarios import BUILTINS, Scenario, ScenarioError, build_model, load
 from scenarios.safe_yaml import YamlInputError, read_yaml
 
 __all__ = [
@@ -257,8 +257,6 @@ def _policy(value: str | PolicySpec) -> PolicySpec:
 
 
 def _relative(source: str, base_dir: Path) -> str:
-    from scenarios import BUILTINS
-
     if source in BUILTINS or Path(source).is_absolute():
         return source
     return str(base_dir / source)

@@ -119,6 +119,10 @@ class _Run:
         self.fees_active = fees.active and math.isfinite(fees.free_hours)
         self.free_window = fees.free_hours * HOUR
         self.hurry = spec.pickup.hurry_probability(fees.per_12h_cny) if self.fees_active else 0.0
+        # Channel by one uniform: [0, locker) lockers, then pickup point, then doorstep.
+        channels = spec.parcels.channels
+        self.locker_cut = channels.locker
+        self.pickup_point_cut = channels.locker + channels.pickup_point
         self.retry_queue: list[tuple[Any, ...]] = []
         self.dwell = world.tally("parcels.dwell_hours")
         # Counters live in the world so that a warm-up clears them with every other probe.
@@ -202,9 +206,8 @@ class _Run:
     def _arrive(self, u: float, parcel: tuple[Any, ...]) -> None:
         counts = self.counts
         counts["arrived"].value += 1
-        channels = self.spec.parcels.channels
-        if u >= channels.locker:
-            pickup_point = u < channels.locker + channels.pickup_point
+        if u >= self.locker_cut:
+            pickup_point = u < self.pickup_point_cut
             counts["to_pickup_point" if pickup_point else "to_doorstep"].value += 1
             return
         counts["to_locker"].value += 1
